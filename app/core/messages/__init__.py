@@ -1,0 +1,1 @@
+"""The message log shared by every feature (live chat, broadcasts, the subscriber timeline)."""

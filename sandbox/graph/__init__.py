@@ -1,0 +1,1 @@
+"""The Graph API: request parsing, token resolution, routing, handlers and batch."""

@@ -1,0 +1,1 @@
+"""Domain services shared by the Graph API, the Login dialog and the control API."""

@@ -1,0 +1,1 @@
+"""Webhooks: payload builders, signatures, the event queue and the delivering dispatcher."""

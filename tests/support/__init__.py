@@ -1,0 +1,1 @@
+"""Helpers the fixtures use: private servers, processes, databases."""
