@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 from werkzeug.datastructures import MultiDict
 
+from app.core.db import parse_id
 from app.core.policy import Window
 from app.core.subscribers.edits import EditError, clean_field_name, clean_tag
 from app.core.subscribers.models import Source
@@ -173,7 +174,7 @@ def parse(args: MultiDict[str, str], zone: tzinfo) -> tuple[SegmentFilter, Filte
     """Read the filter form's arguments; bad values are reported in `errors` and left out."""
     errors: list[str] = []
     form = FilterInput(
-        page_ids=[int(v) for v in _split(args.getlist("page_id")) if v.isdigit()],
+        page_ids=[n for n in map(parse_id, _split(args.getlist("page_id"))) if n is not None],
         tags_any=_tags(args.getlist("tags_any"), errors),
         tags_all=_tags(args.getlist("tags_all"), errors),
         tags_none=_tags(args.getlist("tags_none"), errors),

@@ -13,7 +13,7 @@ from app.audience import bp, export, profile, services, timeline
 from app.audience.context import filter_options, or_404, resolve_request, workspace_id, zone
 from app.audience.filters import SOURCE_LABELS, describe
 from app.core.auth import role_required
-from app.core.db import utcnow
+from app.core.db import parse_id, utcnow
 from app.core.messages import log
 from app.core.models import Role
 from app.core.policy import settings_for
@@ -99,7 +99,7 @@ def subscribers_bulk() -> BaseResponse:
         return back
     only = None
     if request.form.get("scope") != "all":
-        only = [int(value) for value in request.form.getlist("ids") if value.isdigit()]
+        only = [n for n in map(parse_id, request.form.getlist("ids")) if n is not None]
         if not only:
             flash("Tick the subscribers to change, or choose “everyone matching”.", "warning")
             return back

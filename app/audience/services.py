@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
 from app.audience.filters import SUBMITTED, FilterInput, form_for, parse
-from app.core.db import utcnow
+from app.core.db import parse_id, utcnow
 from app.core.policy import WindowState, window_state
 from app.core.subscribers import edits, saved, segments
 from app.core.subscribers.models import Subscriber
@@ -62,7 +62,8 @@ def resolve(workspace_id: int, args: MultiDict[str, str], zone: tzinfo) -> Resol
     segment = None
     raw_id = args.get("segment", "")
     if raw_id:
-        segment = saved.get(workspace_id, int(raw_id)) if raw_id.isdigit() else None
+        number = parse_id(raw_id)
+        segment = saved.get(workspace_id, number) if number is not None else None
         if segment is None:
             raise NotFound(raw_id)
     if segment is not None and SUBMITTED not in args:

@@ -11,6 +11,7 @@ from flask import Flask, abort
 from flask_login import current_user, login_required
 from sqlalchemy import Select, select
 
+from app.core.db import parse_id
 from app.core.models import Page, PageStatus, Role, User, agent_pages
 from app.extensions import db, login_manager
 
@@ -62,7 +63,8 @@ def page_or_404(page_id: int, *, include_disconnected: bool = True) -> Page:
 
 def _load_user(session_id: str) -> User | None:
     user_id, _, key = session_id.partition(":")
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    number = parse_id(user_id)
+    user = db.session.get(User, number) if number is not None else None
     if user is None or not user.is_active:
         return None
     # A password changed elsewhere ends this session (and its remember cookie).

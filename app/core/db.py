@@ -16,6 +16,19 @@ from app.extensions import db
 MAX_ID = 2**31 - 1
 
 
+def parse_id(value: object) -> int | None:
+    """A row id from user input (form, query string, cookie): 1 to `MAX_ID`, else None.
+
+    `str.isdigit` alone is not enough: it accepts digits `int` refuses ("²") and numbers that
+    overflow PostgreSQL's integer, both of which would turn bad input into a server error.
+    """
+    text = "" if value is None else str(value).strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 10:
+        return None
+    number = int(text)
+    return number if 1 <= number <= MAX_ID else None
+
+
 def utcnow() -> datetime:
     """The current time, timezone-aware in UTC. Herald stores and compares only UTC."""
     return datetime.now(UTC)

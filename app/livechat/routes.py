@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from app.core import events, policy
 from app.core.auth import visible_pages
+from app.core.db import parse_id
 from app.core.messages.models import Message
 from app.extensions import db, redis_client
 from app.livechat import bp, inbox, services
@@ -148,7 +149,7 @@ def assign(conversation_id: int) -> BaseResponse | str:
     conversation = _conversation(conversation_id)
     raw = request.form.get("assignee_id", "")
     try:
-        services.assign(conversation, int(raw) if raw.isdigit() else None)
+        services.assign(conversation, parse_id(raw))
     except LiveChatError as exc:
         return Response(str(exc), status=422, mimetype="text/plain")
     return render_template("livechat/_conversation.html", **_conversation_context(conversation))

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from app.core.db import insert_ignore, utcnow
+from app.core.db import insert_ignore, parse_id, utcnow
 from app.core.models import Workspace
 from app.extensions import db
 from tests.factories import UserFactory
@@ -48,3 +48,25 @@ def test_insert_ignore_says_whether_it_inserted(app):
     assert insert_ignore(Workspace.__table__, {"id": 77, **row, "name": "Other"}, ["id"]) is False
     db.session.commit()
     assert db.session.get(Workspace, 77).name == "Acme"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("42", 42),
+        (" 7 ", 7),
+        (7, 7),
+        ("2147483647", 2**31 - 1),
+        ("2147483648", None),  # past PostgreSQL's integer: names no row
+        ("99999999999999999999", None),
+        ("0", None),
+        ("-3", None),
+        ("²", None),  # a digit to str.isdigit, not to int()
+        ("٣", None),
+        ("", None),
+        (None, None),
+        ("12abc", None),
+    ],
+)
+def test_parse_id_takes_only_ids_a_row_can_have(raw, expected):
+    assert parse_id(raw) == expected
