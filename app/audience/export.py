@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from app.core.db import utcnow
 from app.core.models import Page
+from app.core.spreadsheets import cell
 from app.core.subscribers import edits, segments
 from app.core.subscribers.models import Subscriber, SubscriberField, SubscriberTag
 from app.core.subscribers.segments import SegmentFilter
@@ -34,14 +35,6 @@ COLUMNS = (
     "tags",
 )
 FIELD_PREFIX = "field:"
-# Spreadsheets run cells starting with these as formulas; names and refs come from strangers.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _text(value: str | None) -> str:
-    if not value:
-        return ""
-    return f"'{value}" if value.startswith(FORMULA_START) else value
 
 
 def _when(value: datetime | None) -> str:
@@ -97,19 +90,19 @@ def csv_lines(workspace_id: int, segment_filter: SegmentFilter) -> Iterator[str]
                 [
                     str(subscriber.id),
                     subscriber.psid,
-                    _text(page_name),
-                    _text(subscriber.name),
-                    _text(subscriber.first_name),
-                    _text(subscriber.last_name),
+                    cell(page_name),
+                    cell(subscriber.name),
+                    cell(subscriber.first_name),
+                    cell(subscriber.last_name),
                     subscriber.locale or "",
                     subscriber.source.value,
-                    _text(subscriber.ref),
+                    cell(subscriber.ref),
                     "yes" if subscriber.subscribed else "no",
                     "yes" if subscriber.unreachable else "no",
                     _when(subscriber.first_seen_at),
                     _when(subscriber.last_inbound_at),
-                    _text(", ".join(tags.get(subscriber.id, []))),
-                    *(_text(fields.get(name)) for name in field_names),
+                    cell(", ".join(tags.get(subscriber.id, []))),
+                    *(cell(fields.get(name)) for name in field_names),
                 ]
             )
         last_id = chunk[-1][0].id
