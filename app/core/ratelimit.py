@@ -62,12 +62,17 @@ class PageBucket:
     def try_take(self, count: int = 1) -> float:
         """Take `count` sends if available now; else take nothing and return seconds to wait."""
         if self.pace.rate <= 0:
-            return 0.0
+            return self._paused_for()
         if count > self.pace.burst:
             raise ValueError(f"cannot take {count} at once; the burst is {self.pace.burst}")
         interval_us, tolerance_us = self._spacing_us()
         wait_us = int(self._script(keys=[self._key], args=[interval_us, tolerance_us, count]))
         return wait_us / 1_000_000
+
+    def _paused_for(self) -> float:
+        """Seconds left of a pause of a Page without a limit (0: not paused)."""
+        left_ms = self._redis.pttl(f"{self._key}:paused")
+        return left_ms / 1000 if left_ms > 0 else 0.0
 
     def _spacing_us(self) -> tuple[int, int]:
         """Microseconds between sends, and how far ahead a burst may run."""
@@ -91,6 +96,9 @@ class PageBucket:
     def pause(self, seconds: float) -> None:
         """Push the budget back (Facebook said slow down): nobody sends for `seconds`."""
         if self.pace.rate <= 0:
+            # No budget to push back: a Page without a limit still waits as Facebook asks.
+            if seconds > 0:
+                self._redis.set(f"{self._key}:paused", 1, px=max(int(seconds * 1000), 1))
             return
         _interval_us, tolerance_us = self._spacing_us()
         now_s, now_us = self._redis.time()  # Redis's clock, as the script uses

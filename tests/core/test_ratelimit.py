@@ -192,6 +192,14 @@ def test_pause_blocks_every_taker_for_the_pause(redis):
         assert 20 - tolerance - 5 < wait <= 20
 
 
+def test_pause_holds_a_page_without_a_limit_too(redis):
+    unlimited = pace_for(0)
+    bucket(redis, page_id=5, pace=unlimited).pause(30)
+    wait = bucket(redis, page_id=5, pace=unlimited).try_take(1)  # another worker's view
+    assert 25 < wait <= 30
+    assert bucket(redis, page_id=6, pace=unlimited).try_take(1) == 0.0
+
+
 def test_pause_does_not_touch_other_pages(redis):
     pace = pace_for(300)
     bucket(redis, page_id=3, pace=pace).pause(60)
