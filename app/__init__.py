@@ -28,6 +28,7 @@ FEATURES: tuple[str, ...] = (
     "app.pages",
     "app.audience",
     "app.livechat",
+    "app.broadcasts",
     "app.webhooks",
     "app.api",  # last: it serves the API resources the features above published
 )

@@ -17,6 +17,9 @@ from sqlalchemy import select
 from werkzeug.routing import Rule
 
 from app.accounts.models import Invitation
+from app.broadcasts import services as broadcasts
+from app.broadcasts.models import Broadcast
+from app.broadcasts.services import Draft
 from app.core.api import keys
 from app.core.db import utcnow
 from app.core.messages.models import Direction, Message, MessageStatus
@@ -68,13 +71,19 @@ def build_workspace(label: str) -> dict[str, Any]:
     db.session.commit()
     canned = save_canned(owner.workspace_id, f"hello{label.lower()}", f"Canned {label}")
     key, _full = keys.create(owner, f"Key {label}")
+    broadcast = broadcasts.create(
+        owner.workspace_id, owner,
+        Draft(page_id=page.id, name=f"Broadcast {label}",
+              content={"kind": "text", "text": f"Broadcast {label}"}, audience={},
+              intent="promotional", tag=None),
+    )  # fmt: skip
     return {
         "owner": owner, "label": label,
         "ids": {
             "page_id": page.id, "user_id": member.id, "subscriber_id": subscriber.id,
             "conversation_id": conversation.id, "message_id": message.id, "note_id": note.id,
             "segment_id": segment.id, "link_id": link.id, "invitation_id": invitation.id,
-            "response_id": canned.id, "key_id": key.id,
+            "response_id": canned.id, "key_id": key.id, "broadcast_id": broadcast.id,
         },
     }  # fmt: skip
 
@@ -93,12 +102,15 @@ def snapshot(workspace: dict[str, Any]) -> list[Any]:
     conversation = livechat.conversation_for(subscriber)
     db.session.refresh(conversation)
     messages = select(Message).where(Message.subscriber_id == subscriber.id)
+    broadcast = db.session.get(Broadcast, ids["broadcast_id"])
+    db.session.refresh(broadcast)
     return [
         page.status, page.access_token, member.role, member.is_active, subscriber.tag_names,
         subscriber.field_values, invitation.revoked_at, conversation.status,
         conversation.assignee_id, growth.get(page.workspace_id, ids["link_id"]) is not None,
         saved.get(page.workspace_id, ids["segment_id"]) is not None,
-        len(db.session.scalars(messages).all()),
+        len(db.session.scalars(messages).all()), broadcast.status, broadcast.name,
+        broadcast.scheduled_at,
     ]  # fmt: skip
 
 

@@ -20,6 +20,13 @@ OPERATIONS = {
     "/api/v1/conversations/{conversation_id}/messages": {"get"},
     "/api/v1/conversations/{conversation_id}/reply": {"post"},
     "/api/v1/conversations/{conversation_id}/notes": {"get", "post"},
+    "/api/v1/broadcasts": {"get", "post"},
+    "/api/v1/broadcasts/{broadcast_id}": {"get"},
+    "/api/v1/broadcasts/{broadcast_id}/audience": {"get"},
+    "/api/v1/broadcasts/{broadcast_id}/schedule": {"post"},
+    "/api/v1/broadcasts/{broadcast_id}/pause": {"post"},
+    "/api/v1/broadcasts/{broadcast_id}/resume": {"post"},
+    "/api/v1/broadcasts/{broadcast_id}/cancel": {"post"},
 }
 METHODS = {"get", "post", "put", "patch", "delete", "head", "options"}
 
