@@ -15,7 +15,7 @@ from typing import Any
 
 from flask import current_app
 from flask_login import UserMixin
-from sqlalchemy import JSON, Column, Enum, ForeignKey, String, Table, Text
+from sqlalchemy import JSON, Column, Enum, ForeignKey, Index, String, Table, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.crypto import EncryptedText
@@ -147,15 +147,29 @@ class User(UserMixin, TimestampMixin, db.Model):
         return f"{self.id}:{self.session_key}"
 
 
+LIVE_PAGE = "status != 'disconnected'"
+
+
 class Page(TimestampMixin, db.Model):
     """A Facebook Page a workspace connected. Its token never leaves the server."""
 
     __tablename__ = "pages"
+    __table_args__ = (
+        # One live connection per Facebook Page across Herald. A disconnected row keeps its
+        # history (subscribers, messages) and leaves the Page free for any workspace.
+        Index(
+            "uq_pages_live_facebook_page_id",
+            "facebook_page_id",
+            unique=True,
+            sqlite_where=text(LIVE_PAGE),
+            postgresql_where=text(LIVE_PAGE),
+        ),
+        Index("ix_pages_facebook_page_id", "facebook_page_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), index=True)
-    # One workspace per Facebook Page: the unique key refuses a second connection anywhere.
-    facebook_page_id: Mapped[str] = mapped_column(String(64), unique=True)
+    facebook_page_id: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200))
     username: Mapped[str | None] = mapped_column(String(100))
     category: Mapped[str | None] = mapped_column(String(120))

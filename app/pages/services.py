@@ -56,13 +56,14 @@ def choices(user: User) -> list[PageChoice]:
     accounts = graph_for_user(user).accounts()
     ids = [account.id for account in accounts]
     rows = db.session.scalars(select(Page).where(Page.facebook_page_id.in_(ids))).all()
-    by_fb_id = {row.facebook_page_id: row for row in rows}
-    result = []
-    for account in accounts:
-        row = by_fb_id.get(account.id)
-        here = row if row is not None and row.workspace_id == user.workspace_id else None
-        result.append(PageChoice(account, here, row is not None and here is None))
-    return result
+    here = {row.facebook_page_id: row for row in rows if row.workspace_id == user.workspace_id}
+    # A Page another workspace disconnected is free: only a live connection elsewhere blocks.
+    taken = {
+        row.facebook_page_id
+        for row in rows
+        if row.workspace_id != user.workspace_id and row.status != PageStatus.DISCONNECTED
+    }
+    return [PageChoice(account, here.get(account.id), account.id in taken) for account in accounts]
 
 
 def connect(user: User, facebook_page_ids: list[str]) -> ConnectResult:

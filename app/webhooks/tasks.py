@@ -18,7 +18,7 @@ from app.core.inbound import (
     handlers_for,
     parse_delivery,
 )
-from app.core.models import Page
+from app.core.models import Page, PageStatus
 from app.core.queue import WEBHOOKS, enqueue
 from app.core.scheduling import register_sweep
 from app.extensions import db, redis_client
@@ -124,7 +124,10 @@ def _pages(facebook_ids: set[str]) -> dict[str, Page]:
     if not facebook_ids:
         return {}
     query = select(Page).where(Page.facebook_page_id.in_(facebook_ids))
-    return {page.facebook_page_id: page for page in db.session.scalars(query)}
+    # Rows a workspace disconnected keep their history; a live connection of the same Facebook
+    # Page (at most one, by a unique index) is the one its events belong to.
+    rows = sorted(db.session.scalars(query), key=lambda row: row.status != PageStatus.DISCONNECTED)
+    return {page.facebook_page_id: page for page in rows}
 
 
 def _finish(stored: WebhookEvent, status: EventStatus, error: str | None, items: int = 0) -> None:

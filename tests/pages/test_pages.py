@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
 
 from app.core.models import Page, PageStatus, Role
 from app.extensions import db
@@ -118,6 +119,22 @@ def test_a_page_of_another_workspace_is_refused(admin_client, graph):
     response = admin_client.post("/pages/connect", data={"page": ["202"]}, follow_redirects=True)
     assert "already connected to another Herald workspace" in response.get_data(as_text=True)
     assert len(db.session.scalars(select(Page)).all()) == 1
+
+
+def test_a_page_another_workspace_disconnected_can_be_connected_here(admin_client, admin, graph):
+    theirs = PageFactory(facebook_page_id="101", status=PageStatus.DISCONNECTED)
+    accounts(graph, PAGES)
+    assert "Already connected" not in admin_client.get("/pages/connect").get_data(as_text=True)
+    expect_connect_calls(graph, ["101"])
+    admin_client.post("/pages/connect", data={"page": ["101"]})
+    mine = db.session.scalars(select(Page).where(Page.workspace_id == admin.workspace_id)).one()
+    assert (mine.facebook_page_id, mine.status) == ("101", PageStatus.CONNECTED)
+    db.session.refresh(theirs)
+    assert theirs.status == PageStatus.DISCONNECTED  # their history stays theirs
+    theirs.status = PageStatus.CONNECTED  # a second live connection of the same Page
+    with pytest.raises(IntegrityError):
+        db.session.commit()
+    db.session.rollback()
 
 
 def test_the_pages_list_shows_counts_and_the_m_me_link_but_no_token(admin_client, admin):

@@ -197,6 +197,14 @@ def test_events_of_a_disconnected_page_are_still_recorded(client, page):
     assert len(subscribers()) == 1
 
 
+def test_events_go_to_the_live_connection_not_a_disconnected_one(client, page):
+    page.status = PageStatus.DISCONNECTED
+    db.session.commit()
+    now_connected_elsewhere = PageFactory(facebook_page_id=PAGE_ID, name="Acme Coffee (new)")
+    deliver(client, "message_text")
+    assert [s.page_id for s in subscribers()] == [now_connected_elsewhere.id]
+
+
 def test_a_body_that_is_not_a_page_webhook_is_flagged(client, page):
     stored = deliver(client, "instagram_object")
     assert stored.status == EventStatus.MALFORMED
