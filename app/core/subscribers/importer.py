@@ -7,9 +7,12 @@ clock of the person's last message. Safe to run again: rows are keyed by Faceboo
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Callable
+
+from redis.exceptions import LockError
 
 from app.core.db import insert_ignore, utcnow
 from app.core.facebook import PageUnavailable, graph_for, react_to
@@ -20,13 +23,14 @@ from app.core.models import Page
 from app.core.queue import enqueue, work_id
 from app.core.subscribers import store
 from app.core.subscribers.models import Source, Subscriber
-from app.extensions import db
+from app.extensions import db, redis_client
 
 log = logging.getLogger(__name__)
 
 IMPORT_LIMIT = 500  # most recent conversations imported per Page
 PACE_SECONDS = 0.5  # the Conversations API allows about 2 calls per second per Page
 RETRY_INTERVALS = [60, 300, 1800]
+IMPORT_LOCK_SECONDS = 600  # longer than an import of IMPORT_LIMIT threads at PACE_SECONDS
 
 
 def queue_import(page_id: int) -> None:
@@ -40,10 +44,32 @@ def queue_import(page_id: int) -> None:
 
 
 def import_conversations(page_id: int, sleep: Callable[[float], None] = time.sleep) -> int:
-    """Job: import the Page's recent conversations; returns how many threads were read."""
+    """Job: import the Page's recent conversations; returns how many threads were read.
+
+    One import of a Page runs at a time (a second waits for the first): together they would
+    exceed the Conversations API's per-Page rate.
+    """
     page = db.session.get(Page, page_id)
     if page is None or not page.is_usable:
         return 0
+    lock = redis_client.client.lock(
+        f"herald:import-conversations:{page_id}",
+        timeout=IMPORT_LOCK_SECONDS,
+        blocking_timeout=IMPORT_LOCK_SECONDS,
+        thread_local=False,
+    )
+    if not lock.acquire():
+        log.warning("conversation import of page %s skipped: another is still running", page_id)
+        return 0
+    try:
+        return _import(page, sleep)
+    finally:
+        with contextlib.suppress(LockError):  # expired: a slow import already let the next in
+            lock.release()
+
+
+def _import(page: Page, sleep: Callable[[float], None]) -> int:
+    page_id = page.id
     try:
         graph = graph_for(page)
         threads = 0

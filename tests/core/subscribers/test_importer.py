@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.core.messages.models import Direction, Message
 from app.core.subscribers import importer
 from app.core.subscribers.models import Source, Subscriber
-from app.extensions import db
+from app.extensions import db, redis_client
 from tests.factories import PageFactory, SubscriberFactory
 from tests.support.graph import GRAPH
 
@@ -134,6 +134,18 @@ def test_the_import_is_paced_for_the_conversations_limit(app, graph):
     sleeps: list[float] = []
     importer.import_conversations(page.id, sleep=sleeps.append)
     assert sleeps == [0.5, 0.5]
+
+
+def test_an_import_waits_for_another_of_the_same_page(app, graph, monkeypatch):
+    page = PageFactory(facebook_page_id=PAGE)
+    monkeypatch.setattr(importer, "IMPORT_LOCK_SECONDS", 0.2)
+    held = redis_client.client.lock(f"herald:import-conversations:{page.id}", timeout=5)
+    assert held.acquire(blocking=False)
+    # No Graph answer is registered: an import that did not wait would fail the test.
+    assert importer.import_conversations(page.id, sleep=lambda _s: None) == 0
+    held.release()
+    conversations(graph)
+    assert importer.import_conversations(page.id, sleep=lambda _s: None) == 2
 
 
 def one_thread(graph, psid: str, messages: list[dict]) -> None:
