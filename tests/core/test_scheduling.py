@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from types import SimpleNamespace
 
 import pytest
 
@@ -13,8 +14,9 @@ from app.extensions import redis_client
 
 
 @pytest.fixture
-def counting_sweep(app):
-    """A registered sweep that counts its runs in Redis."""
+def counting_sweep(app, monkeypatch):
+    """A registered sweep that counts its runs in Redis, with the clock held inside one period."""
+    monkeypatch.setattr(scheduling, "time", SimpleNamespace(time=lambda: 1_800_000_000.5))
 
     def count() -> None:
         redis_client.client.incr("test:sweep-runs")
