@@ -16,7 +16,7 @@ from werkzeug.datastructures import MultiDict
 from app.core.db import parse_id
 from app.core.policy import Window
 from app.core.subscribers.edits import EditError, clean_field_name, clean_tag
-from app.core.subscribers.models import Source
+from app.core.subscribers.models import SOURCE_LABELS
 from app.core.subscribers.segments import FIELD_OPERATORS, FieldCondition, SegmentFilter
 
 # Marks a submitted filter form: without it, `segment=<id>` alone means "the saved filter".
@@ -28,15 +28,6 @@ WINDOW_LABELS = {
     Window.OPEN.value: "24-hour window open",
     Window.HUMAN_AGENT.value: "Human-agent window (1 to 7 days)",
     Window.CLOSED.value: "Closed (over 7 days)",
-}
-SOURCE_LABELS = {
-    Source.ORGANIC.value: "Wrote to the Page",
-    Source.LINK.value: "Growth link",
-    Source.COMMENT.value: "Comment reply",
-    Source.PHONE_INVITE.value: "Phone invite",
-    Source.AD.value: "Click-to-Messenger ad",
-    Source.PLUGIN.value: "Website plugin",
-    Source.IMPORT.value: "Imported",
 }
 OPERATOR_LABELS = {
     "equals": "is",

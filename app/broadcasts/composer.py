@@ -26,7 +26,7 @@ from app.core import policy
 from app.core.auth import visible_pages
 from app.core.db import parse_id, utcnow
 from app.core.subscribers import edits, saved
-from app.core.subscribers.models import Source, Subscriber
+from app.core.subscribers.models import SOURCE_LABELS, Subscriber
 from app.extensions import db
 
 SAMPLE = Values(first_name="Alex", last_name="Rivera", name="Alex Rivera")
@@ -38,15 +38,6 @@ TAG_GUIDANCE = {
     "news, refunds. Not allowed: cross-selling, discounts or other products.",
     "ACCOUNT_UPDATE": "Allowed: an application approved or declined, a password or login "
     "change, suspicious activity. Not allowed: recurring newsletters, offers or reminders.",
-}
-SOURCE_LABELS = {
-    Source.ORGANIC.value: "Wrote to the Page",
-    Source.LINK.value: "Growth link",
-    Source.COMMENT.value: "Comment reply",
-    Source.PHONE_INVITE.value: "Phone invite",
-    Source.AD.value: "Click-to-Messenger ad",
-    Source.PLUGIN.value: "Website plugin",
-    Source.IMPORT.value: "Imported",
 }
 
 

@@ -50,7 +50,7 @@ def publish(broadcast: Broadcast, *, force: bool = False) -> None:
     )
 
 
-def _transition(
+def transition(
     broadcast_id: int,
     from_: set[BroadcastStatus],
     *conditions: ColumnElement[bool],
@@ -80,7 +80,7 @@ def queue_prepare(broadcast_id: int) -> None:
 
 def start(broadcast: Broadcast) -> bool:
     """Start a draft or scheduled broadcast now. Commits; False when it was not startable."""
-    started = _transition(
+    started = transition(
         broadcast.id,
         {BroadcastStatus.DRAFT, BroadcastStatus.SCHEDULED},
         status=BroadcastStatus.SENDING,
@@ -104,7 +104,7 @@ def claim_due(now: datetime | None = None) -> list[int]:
     for broadcast_id in list(
         db.session.scalars(due.order_by(Broadcast.scheduled_at).limit(DUE_BATCH))
     ):
-        if _transition(
+        if transition(
             broadcast_id,
             {BroadcastStatus.SCHEDULED},
             Broadcast.scheduled_at <= now,  # not if it was moved later since the SELECT
@@ -117,7 +117,7 @@ def claim_due(now: datetime | None = None) -> list[int]:
 
 def pause(broadcast: Broadcast, reason: str) -> bool:
     """Pause a sending broadcast (senders stop after their batch in flight). Commits."""
-    paused = _transition(
+    paused = transition(
         broadcast.id, {BroadcastStatus.SENDING}, status=BroadcastStatus.PAUSED, pause_reason=reason
     )
     db.session.refresh(broadcast)
@@ -131,7 +131,7 @@ def resume(broadcast: Broadcast) -> bool:
     """Continue a paused broadcast. Commits; the senders are queued again."""
     from app.broadcasts import lanes  # lanes import this module
 
-    resumed = _transition(
+    resumed = transition(
         broadcast.id, {BroadcastStatus.PAUSED}, status=BroadcastStatus.SENDING, pause_reason=None
     )
     db.session.refresh(broadcast)
@@ -148,7 +148,7 @@ def cancel(broadcast: Broadcast) -> bool:
     """Stop a broadcast for good; whoever had not received it yet is skipped. Commits."""
     now = utcnow()
     startable = {BroadcastStatus.DRAFT, BroadcastStatus.SCHEDULED}
-    cancelled = _transition(
+    cancelled = transition(
         broadcast.id,
         startable | {BroadcastStatus.SENDING, BroadcastStatus.PAUSED},
         status=BroadcastStatus.CANCELLED,
@@ -184,7 +184,7 @@ def complete_if_done(broadcast_id: int) -> bool:
     )
     if db.session.scalar(left):
         return False
-    done = _transition(
+    done = transition(
         broadcast_id,
         {BroadcastStatus.SENDING},
         status=BroadcastStatus.COMPLETED,

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from app.broadcasts import audience, lifecycle, media, render
 from app.broadcasts import content as composed
@@ -139,20 +139,19 @@ def change(broadcast: Broadcast, draft: Draft) -> Broadcast:
     found, stored_audience = problems(broadcast.workspace_id, draft)
     if found:
         raise BroadcastError(found)
-    changed = db.session.execute(
-        update(Broadcast)
-        .where(Broadcast.id == broadcast.id, Broadcast.status.in_(_EDITABLE))
-        .values(updated_at=utcnow(), **_values(draft, stored_audience))
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    db.session.commit()
-    db.session.refresh(broadcast)
-    if not changed:
-        raise BroadcastError(f"It is already {broadcast.status.value}: it can no longer change.")
+    _change_if(broadcast, _EDITABLE, **_values(draft, stored_audience))
     return broadcast
 
 
-_EDITABLE = [BroadcastStatus.DRAFT, BroadcastStatus.SCHEDULED]
+_EDITABLE = {BroadcastStatus.DRAFT, BroadcastStatus.SCHEDULED}
+
+
+def _change_if(broadcast: Broadcast, statuses: set[BroadcastStatus], **values: object) -> None:
+    """Change the broadcast if it is still in one of `statuses` (BroadcastError if not)."""
+    changed = lifecycle.transition(broadcast.id, statuses, **values)
+    db.session.refresh(broadcast)
+    if not changed:
+        raise BroadcastError(f"It is already {broadcast.status.value}: it can no longer change.")
 
 
 def schedule(broadcast: Broadcast, at: datetime | None, zone_name: str | None = None) -> Broadcast:
@@ -163,37 +162,25 @@ def schedule(broadcast: Broadcast, at: datetime | None, zone_name: str | None = 
         if not lifecycle.start(broadcast):
             raise BroadcastError(f"It is already {broadcast.status.value}.")
         return broadcast
-    changed = db.session.execute(
-        update(Broadcast)
-        .where(Broadcast.id == broadcast.id, Broadcast.status.in_(_EDITABLE))
-        .values(
-            status=BroadcastStatus.SCHEDULED,
-            scheduled_at=at,
-            timezone=zone_name or broadcast.timezone,
-            updated_at=utcnow(),
-        )
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    db.session.commit()
-    db.session.refresh(broadcast)
-    if not changed:
-        raise BroadcastError(f"It is already {broadcast.status.value}: it can no longer change.")
+    _change_if(
+        broadcast,
+        _EDITABLE,
+        status=BroadcastStatus.SCHEDULED,
+        scheduled_at=at,
+        timezone=zone_name or broadcast.timezone,
+    )
     lifecycle.publish(broadcast, force=True)
     return broadcast
 
 
 def unschedule(broadcast: Broadcast) -> Broadcast:
     """Back to draft, if it has not started. Commits."""
-    changed = db.session.execute(
-        update(Broadcast)
-        .where(Broadcast.id == broadcast.id, Broadcast.status == BroadcastStatus.SCHEDULED)
-        .values(status=BroadcastStatus.DRAFT, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    db.session.commit()
-    db.session.refresh(broadcast)
-    if not changed:
+    if not lifecycle.transition(
+        broadcast.id, {BroadcastStatus.SCHEDULED}, status=BroadcastStatus.DRAFT
+    ):
+        db.session.refresh(broadcast)
         raise BroadcastError(f"It is {broadcast.status.value}, not scheduled.")
+    db.session.refresh(broadcast)
     return broadcast
 
 

@@ -29,6 +29,18 @@ class Source(enum.StrEnum):
     IMPORT = "import"  # an existing conversation imported when the Page was connected
 
 
+# How each source reads in the dashboard.
+SOURCE_LABELS = {
+    Source.ORGANIC.value: "Wrote to the Page",
+    Source.LINK.value: "Growth link",
+    Source.COMMENT.value: "Comment reply",
+    Source.PHONE_INVITE.value: "Phone invite",
+    Source.AD.value: "Click-to-Messenger ad",
+    Source.PLUGIN.value: "Website plugin",
+    Source.IMPORT.value: "Imported",
+}
+
+
 class ProfileStatus(enum.StrEnum):
     """Whether the subscriber's name and picture could be read from Facebook."""
 
