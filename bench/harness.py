@@ -187,8 +187,9 @@ def wrk(url: str, script: Path, *, seconds: int, connections: int, threads: int 
             errors += sum(int(n) for n in match.groups())
     return LoadResult(
         requests_per_second=float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
-        p50_ms=_millis(re.search(r"50%\s+(\S+)", output).group(1)),
-        p99_ms=_millis(re.search(r"99%\s+(\S+)", output).group(1)),
+        # Anchored: "+/- Stdev" percentages such as "62.50%" end in the same digits.
+        p50_ms=_millis(re.search(r"^\s+50%\s+(\S+)", output, re.M).group(1)),
+        p99_ms=_millis(re.search(r"^\s+99%\s+(\S+)", output, re.M).group(1)),
         errors=errors,
         requests=int(re.search(r"(\d+) requests in", output).group(1)),
     )

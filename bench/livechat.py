@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import re
+import socket
 import statistics
 import subprocess
 import tempfile
@@ -169,9 +170,16 @@ class Stream(threading.Thread):
                 self.arrivals.append(time.perf_counter())
 
     def close(self) -> None:
-        """Hang up: the server notices at its next write and frees the thread."""
-        if self.response is not None:
-            self.response.close()
+        """Hang up: the server notices at its next write and frees the thread.
+
+        The socket is shut down rather than the response closed: closing takes the buffer's
+        lock, which the reading thread holds until the server next writes.
+        """
+        raw = self.response.raw if self.response is not None else None
+        sock = getattr(getattr(raw, "_connection", None), "sock", None)
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
 
 
 def measure(
@@ -226,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
             "PUBLIC_URL": f"http://127.0.0.1:{port}",
         }
         with (
-            gunicorn("app:create_app()", env, 4, 64, port=port) as herald_url,
+            gunicorn("app:create_app()", env, 4, 128, port=port) as herald_url,
             workers(env, args.workers),
         ):
             page_id, persons = seed(env, sandbox_url, people=8)
