@@ -229,6 +229,12 @@
     }
   });
 
+  var REFRESH_EVERY_MS = 10000;
+
+  function refresh() {
+    htmx.ajax("GET", live.dataset.refreshUrl, { target: live.dataset.refreshTarget, swap: "innerHTML" });
+  }
+
   if (live) {
     drawChart();
     var wanted = live.dataset.broadcastId;
@@ -241,10 +247,11 @@
         later("reload", 300, function () { window.location.reload(); });
         return;
       }
-      later("refresh", 300, function () {
-        htmx.ajax("GET", live.dataset.refreshUrl, { target: live.dataset.refreshTarget, swap: "innerHTML" });
-      });
+      later("refresh", 300, refresh);
     });
     window.addEventListener("beforeunload", function () { stream.close(); });
+    // Updates are sent at most once a second, so the last of a burst (a tap, a receipt) can be
+    // dropped, and a stream can miss events while it reconnects: look again now and then.
+    setInterval(function () { if (!document.hidden) refresh(); }, REFRESH_EVERY_MS);
   }
 })();
