@@ -99,7 +99,7 @@ def connect_pages(owner: User, facebook_page_ids: list[str] | None = None) -> li
     wanted = facebook_page_ids or [choice.account.id for choice in pages.choices(owner)]
     result = pages.connect(owner, wanted)
     for page in result.connected:
-        # Paced, and after the import connecting queued if a worker got to it first.
+        # Paced; waits for the import that connecting queued if a worker started it first.
         importer.import_conversations(page.id)
     return result.refused + result.warnings
 

@@ -10,6 +10,7 @@ import marshmallow as ma
 from sqlalchemy import select
 
 from app.broadcasts import display, services, stats
+from app.broadcasts.audience import AudienceCounts
 from app.broadcasts.models import Broadcast, BroadcastStatus, Intent
 from app.broadcasts.services import BroadcastError, Draft
 from app.core import policy
@@ -220,7 +221,7 @@ def get_broadcast(broadcast_id: int) -> Broadcast:
 @blp.response(200, AudienceCountsSchema)
 @blp.alt_response(404, response="NOT_FOUND")
 @blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
-def audience_counts(broadcast_id: int) -> dict[str, Any]:
+def audience_counts(broadcast_id: int) -> AudienceCounts:
     """Preview the audience
 
     How many would receive it if sent now, and how many are excluded, by reason.
@@ -228,13 +229,7 @@ def audience_counts(broadcast_id: int) -> dict[str, Any]:
     counts = services.preview_counts(_broadcast(broadcast_id), workspace_id())
     if counts is None:
         api_abort(422, "The broadcast's Page is not connected.")
-    return {
-        "total": counts.total,
-        "receiving": counts.receiving,
-        "in_window": counts.in_window,
-        "tagged": counts.tagged,
-        "excluded": counts.excluded,
-    }
+    return counts
 
 
 @blp.route("/<int:broadcast_id>/schedule", methods=["POST"])

@@ -234,7 +234,6 @@ def preview_part() -> str:
     return render_template(
         "broadcasts/_preview.html",
         message=preview_message(content, values),
-        content=content,
         page=pages.get(draft.page_id or 0),
         person=person,
         problems=composed.problems(content),

@@ -21,7 +21,6 @@ from app.core import content as limits
 from app.core.db import parse_id
 
 KINDS = ("text", "media", "cards")
-MEDIA_TYPES = ("image", "video", "audio", "file")
 BUTTON_TYPES = ("web_url", "postback")
 MAX_URL = 2000
 # Herald adds "herald-b:<broadcast>:<ref>:" to payloads so taps are counted; leave room for it.
@@ -55,8 +54,6 @@ def _buttons(raw: Any) -> list[dict[str, str]]:
 def _quick_replies(raw: Any) -> list[dict[str, str]]:
     replies = []
     for item in _items(raw):
-        if not isinstance(item, Mapping):
-            continue
         title, payload = _text(item.get("title")), _text(item.get("payload"))
         if title or payload:
             replies.append({"title": title, "payload": payload or title.upper()})
@@ -138,7 +135,7 @@ def _check_text(content: dict[str, Any], found: list[str]) -> None:
 
 def _check_media(content: dict[str, Any], found: list[str]) -> None:
     media = content["media"]
-    if media["type"] not in MEDIA_TYPES:
+    if media["type"] not in limits.MEDIA_TYPES:
         found.append("Choose an image, a video, an audio clip or a file.")
     if media["file_id"] is None and not _url_ok(media["url"]):
         found.append("Give the media's web address (https://…) or upload a file.")

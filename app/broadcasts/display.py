@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime
 from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo, available_timezones
 
-STATUS_LABELS = {
-    "draft": ("Draft", "secondary"),
-    "scheduled": ("Scheduled", "azure"),
-    "sending": ("Sending", "blue"),
-    "paused": ("Paused", "orange"),
-    "completed": ("Completed", "green"),
-    "cancelled": ("Cancelled", "red"),
-}
+from app.core.display import zone_for
+
 RECIPIENT_LABELS = {
     "pending": "Waiting",
     "held": "Held for live chat",
@@ -39,14 +33,6 @@ REASON_LABELS = {
 
 class TimeError(ValueError):
     """A time that cannot be used; the message is for the marketer."""
-
-
-def zone_for(name: str | None) -> tzinfo:
-    """A time zone by name; UTC when unset or unknown."""
-    try:
-        return ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return UTC
 
 
 def valid_zone(name: str) -> bool:

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 
 from app.core.subscribers.models import Subscriber
 
-PROFILE_FIELDS = ("first_name", "last_name", "name")
 # {{ name }} or {{ name | fallback }}: a profile field or field.<custom field name>.
 PLACEHOLDER = re.compile(
     r"\{\{\s*(first_name|last_name|name|field\.[a-z][a-z0-9_]{0,63})\s*(?:\|([^{}|]{0,100}))?\}\}"

@@ -29,16 +29,15 @@ class Target:
     media_payload: Mapping[str, Any] = field(default_factory=dict)
 
 
+def _payload(payload: str, ref: str, target: Target) -> str:
+    return links.wrap_payload(target.broadcast_id, ref, payload) if target.track else payload
+
+
 def _button(button: Mapping[str, str], ref: str, target: Target) -> dict[str, str]:
     if button["type"] == "postback":
-        payload = button["payload"]
-        if target.track:
-            payload = links.wrap_payload(target.broadcast_id, ref, payload)
+        payload = _payload(button["payload"], ref, target)
         return {"type": "postback", "title": button["title"], "payload": payload}
-    url = button["url"]
-    if target.track:
-        url = links.tracked_url(target.base_url, target.broadcast_id, target.recipient_id, ref)
-    return {"type": "web_url", "title": button["title"], "url": url}
+    return {"type": "web_url", "title": button["title"], "url": _link(button["url"], ref, target)}
 
 
 def _link(url: str, ref: str, target: Target) -> str:
@@ -105,9 +104,7 @@ def message(content: Mapping[str, Any], values: Values, target: Target) -> dict[
             {
                 "content_type": "text",
                 "title": reply["title"],
-                "payload": links.wrap_payload(target.broadcast_id, f"q{i}", reply["payload"])
-                if target.track
-                else reply["payload"],
+                "payload": _payload(reply["payload"], f"q{i}", target),
             }
             for i, reply in enumerate(replies)
         ]

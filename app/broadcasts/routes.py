@@ -3,7 +3,16 @@ and the results page with live progress. Views are thin: services do the work.""
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -41,15 +50,17 @@ def index() -> str:
     """Every broadcast of the workspace with its state and progress."""
     tab = request.args.get("tab", "all")
     tab = tab if tab in TABS else "all"
+    partial = bool(request.args.get("partial"))
+    # Read before the listing, so no event falls between the two; a live refresh needs none.
+    last_event_id = None if partial else results_view.latest_event_id()
     rows = services.listing(current_user.workspace_id, TABS[tab][1])
     progress = stats.summaries([b.id for b in rows if b.total_recipients is not None])
-    template = "broadcasts/_list.html" if request.args.get("partial") else "broadcasts/index.html"
     return render_template(
-        template,
+        "broadcasts/_list.html" if partial else "broadcasts/index.html",
         rows=[(b, progress.get(b.id)) for b in rows],
         tab=tab,
         tabs=TABS,
-        last_event_id=results_view.latest_event_id(),
+        last_event_id=last_event_id,
     )
 
 
@@ -122,7 +133,7 @@ def detail(broadcast_id: int) -> BaseResponse | str:
 def progress(broadcast_id: int) -> str:
     """The progress and figures alone (refreshed live)."""
     return render_template(
-        "broadcasts/_progress.html", **results_view.results_context(_broadcast(broadcast_id))
+        "broadcasts/_progress.html", **results_view.progress_context(_broadcast(broadcast_id))
     )
 
 
@@ -141,7 +152,6 @@ def recipients(broadcast_id: int) -> str:
         status=status,
         more=len(rows) == results_view.RECIPIENTS_PAGE,
         zone=broadcast.timezone,
-        display=display,
     )
 
 
@@ -152,7 +162,7 @@ def export(broadcast_id: int) -> Response:
     broadcast = _broadcast(broadcast_id)
     filename = f"broadcast-{broadcast.id}-recipients.csv"
     return Response(
-        results_view.stream(stats.export(broadcast)),
+        stream_with_context(stats.export(broadcast)),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

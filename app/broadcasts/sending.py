@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import enum
 import logging
-import threading
 import time
 from collections.abc import Callable
 
-import requests
 from flask import current_app
 from redis.exceptions import RedisError
 
@@ -29,9 +27,8 @@ from app.broadcasts.models import (
     BroadcastStatus,
 )
 from app.broadcasts.window import SendWindow
-from app.core.facebook import PageUnavailable, graph_settings, react_to
+from app.core.facebook import PageUnavailable, graph_for, react_to
 from app.core.graph import (
-    GraphClient,
     GraphError,
     PermissionDenied,
     Recipient,
@@ -39,8 +36,8 @@ from app.core.graph import (
     Usage,
     send_message_operation,
 )
-from app.core.graph.batch import MAX_BATCH_OPERATIONS, batch_field, parse_batch_reply
-from app.core.messages.log import OUR_METADATA
+from app.core.graph.batch import MAX_BATCH_OPERATIONS, BatchResult
+from app.core.messages.log import our_metadata
 from app.core.models import Page
 from app.core.ratelimit import PageBucket, pace_for
 from app.extensions import db, redis_client
@@ -96,22 +93,7 @@ def hourly_backoff(usage: Usage) -> float:
     is nearly used up. (The per-second "messenger" figure is the pacing itself: not a signal.)"""
     if usage.regain_seconds > 0:
         return usage.regain_seconds
-    objects = [usage.app, usage.page] + [
-        entry
-        for entries in usage.business.values()
-        for entry in entries
-        if entry.get("type") != "messenger"
-    ]
-    highest = max(
-        (
-            float(value)
-            for item in objects
-            for key in ("call_count", "total_time", "total_cputime")
-            if isinstance(value := item.get(key), int | float) and not isinstance(value, bool)
-        ),
-        default=0.0,
-    )
-    return 10.0 if highest >= HOURLY_USAGE_HIGH else 0.0
+    return 10.0 if usage.max_percent_excluding("messenger") >= HOURLY_USAGE_HIGH else 0.0
 
 
 def _operations(page: Page, batch: Batch) -> list:
@@ -119,7 +101,7 @@ def _operations(page: Page, batch: Batch) -> list:
         send_message_operation(
             page.facebook_page_id,
             Recipient.psid(item.psid),
-            {**item.message, "metadata": f"{OUR_METADATA}{item.message_id}"},
+            {**item.message, "metadata": our_metadata(item.message_id)},
             messaging_type=item.messaging_type,
             tag=item.tag,
         )
@@ -127,32 +109,9 @@ def _operations(page: Page, batch: Batch) -> list:
     ]
 
 
-_http = threading.local()
-
-
-def _graph(page: Page) -> GraphClient:
-    """A client for the Page reusing this thread's connections (a batch every few ms must not
-    open a new TCP and TLS connection each time)."""
-    if not page.is_usable:
-        raise PageUnavailable(f"Page {page.name} is {page.status.value}")
-    if getattr(_http, "session", None) is None:
-        _http.session = requests.Session()
-    return GraphClient(page.access_token, graph_settings(), session=_http.session)
-
-
-def _call(page: Page, batch: Batch) -> tuple[list, Usage]:
-    """Send the batch. The request is made directly (not GraphClient.batch) to read the usage
-    headers of the whole reply, which is where Facebook reports how close the Page is to limits."""
-    graph = _graph(page)
-    form = {"include_headers": False, "batch": batch_field(_operations(page, batch))}
-    response = graph.post("", form)
-    results = parse_batch_reply(
-        response.data,
-        len(batch.items),
-        http_status=response.status,
-        secrets=[page.access_token or ""],
-    )
-    return results, response.usage
+def _call(page: Page, batch: Batch) -> tuple[list[BatchResult], Usage]:
+    """Send the batch as one Graph batch request, with the reply's usage headers."""
+    return graph_for(page).batch_with_usage(_operations(page, batch))
 
 
 def _after(broadcast: Broadcast, page: Page, bucket: PageBucket, effects: outcomes.Effects) -> Step:
@@ -224,12 +183,12 @@ def _send(broadcast: Broadcast, page: Page, batch: Batch, bucket: PageBucket) ->
             outcomes.of_error(item, exc, answered=exc.http_status is not None)
             for item in batch.items
         ]
-        effects = outcomes.record(batch, found)
-        if isinstance(exc, TokenInvalid):
-            effects.token_error = exc
-        elif isinstance(exc, PermissionDenied):
-            effects.permission_error = exc
-        elif effects.counts.get(outcomes.Kind.RETRY) and effects.retry_after <= 0:
+        effects = outcomes.record(batch, found)  # a token or permission error is in `effects`
+        if (
+            not isinstance(exc, TokenInvalid | PermissionDenied)
+            and effects.counts.get(outcomes.Kind.RETRY)
+            and effects.retry_after <= 0
+        ):
             attempts = max(item.attempts for item in batch.items) + 1
             _pause_bucket(bucket, min(2.0**attempts, 30.0))  # Graph is struggling: all ease off
         return _after(broadcast, page, bucket, effects)
@@ -258,6 +217,8 @@ def step(
         lifecycle.pause(broadcast, PAUSED_FOR_RECONNECT)
         return Step.STOP
     bucket = bucket_for(broadcast, page)
+    limit = limit_for(broadcast)  # read now: the claim's commit expires the loaded rows
+    window = SendWindow(redis_client.client, page.id, limit) if limit > 0 else None
     wait = bucket.try_take(0)
     if wait > WAIT_BEFORE_CLAIM:
         db.session.commit()  # hold no transaction while waiting
@@ -279,6 +240,4 @@ def step(
     except RedisError:
         batches.release(batch)  # nothing went to Facebook: unclaim before failing
         raise
-    limit = limit_for(broadcast)
-    window = SendWindow(redis_client.client, page.id, limit) if limit > 0 else None
     return send(broadcast, page, batch, bucket, window)

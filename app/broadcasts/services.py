@@ -22,7 +22,7 @@ from app.core import messaging, policy
 from app.core.db import utcnow
 from app.core.messages.models import Message
 from app.core.models import Page, PageStatus, User
-from app.core.subscribers.models import Subscriber, SubscriberField
+from app.core.subscribers.models import Subscriber
 from app.extensions import db
 
 MAX_NAME = 120
@@ -247,19 +247,15 @@ def send_test(broadcast: Broadcast, subscriber_id: int, author: User | None) -> 
             f"{subscriber.display_name} has not written to {broadcast.page.name} in the last 24 "
             "hours. Send the Page a message from that Messenger account first."
         )
-    fields = {
-        f.name: f.value
-        for f in db.session.scalars(
-            select(SubscriberField).where(SubscriberField.subscriber_id == subscriber.id)
-        )
-    }
     target = render.Target(
         broadcast.id,
         current_app.config["PUBLIC_URL"],
         track=False,  # a tester's taps are not the audience's clicks
         media_payload=media.media_payload(broadcast.page, broadcast.message),
     )
-    message = render.message(broadcast.message, values_for(subscriber, fields), target)
+    message = render.message(
+        broadcast.message, values_for(subscriber, subscriber.field_values), target
+    )
     return messaging.queue_message(
         subscriber,
         message,

@@ -48,11 +48,7 @@ class Results:
     @property
     def done(self) -> int:
         """Recipients whose outcome is known (sent, failed, skipped or uncertain)."""
-        open_ = sum(
-            self.count(s)
-            for s in (RecipientStatus.PENDING, RecipientStatus.SENDING, RecipientStatus.HELD)
-        )
-        return self.total - open_
+        return self.total - sum(self.count(s) for s in OPEN_STATUSES)
 
     @property
     def progress(self) -> int:

@@ -14,7 +14,7 @@ from app.broadcasts import lifecycle, links
 from app.broadcasts.models import Broadcast, BroadcastRecipient, RecipientStatus
 from app.core.db import from_epoch_ms
 from app.core.inbound import Kind, MessagingEvent, on_messaging
-from app.core.messages.log import OUR_METADATA, event_key
+from app.core.messages.log import event_key, our_message_id
 from app.core.messages.models import Message
 from app.core.models import Page
 from app.core.subscribers.models import Subscriber
@@ -71,11 +71,10 @@ def on_tap(page: Page, event: MessagingEvent) -> None:
 @on_messaging(Kind.ECHO, name="broadcasts")
 def on_echo(page: Page, event: MessagingEvent) -> None:
     """An echo proves an uncertain send went out: count it as sent."""
-    metadata = event.metadata or ""
-    raw_id = metadata.removeprefix(OUR_METADATA)
-    if not metadata.startswith(OUR_METADATA) or not raw_id.isdigit():
+    message_id = our_message_id(event.metadata)
+    if message_id is None:
         return
-    message = db.session.get(Message, int(raw_id))
+    message = db.session.get(Message, message_id)
     if message is None or message.origin != "broadcast" or message.page_id != page.id:
         return
     changed = db.session.execute(

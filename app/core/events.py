@@ -15,9 +15,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from flask import Response, request, stream_with_context
+from flask_login import current_user
 from redis import Redis, RedisError
 
-from app.extensions import redis_client
+from app.extensions import db, redis_client
 
 log = logging.getLogger(__name__)
 
@@ -143,3 +145,24 @@ def stream(
                 yield event.sse()
     finally:
         pubsub.close()
+
+
+def stream_response(wanted: Callable[[Event], bool] = lambda _event: True) -> Response:
+    """Server-sent events for the signed-in user: their workspace's events about Pages they may
+    see (or about no Page), and of those the ones `wanted` keeps."""
+    from app.core.auth import visible_pages  # auth needs the models, loaded after this module
+
+    workspace_id = current_user.workspace_id
+    page_ids = {page.id for page in visible_pages(current_user)}
+    last_id = request.headers.get("Last-Event-ID") or request.args.get("last_event_id")
+    db.session.remove()  # hold no database connection for as long as the stream stays open
+
+    def allowed(event: Event) -> bool:
+        return (event.page_id is None or event.page_id in page_ids) and wanted(event)
+
+    body = stream(redis_client.client, workspace_id, last_id=last_id, allowed=allowed)
+    return Response(
+        stream_with_context(body),
+        mimetype="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )

@@ -29,7 +29,7 @@ from app.core.graph import (
     TokenInvalid,
     TransientError,
 )
-from app.core.messages.log import OUR_METADATA, announce, apply_known_watermarks
+from app.core.messages.log import announce, apply_known_watermarks, our_metadata
 from app.core.messages.models import Direction, Message, MessageStatus
 from app.core.models import Page, PageStatus, User
 from app.core.queue import SENDS, enqueue, work_id
@@ -209,7 +209,7 @@ def _send(
         return
     if not _claim(row, decision, settings):
         return
-    message = {**row.payload["message"], "metadata": f"{OUR_METADATA}{row.id}"}
+    message = {**row.payload["message"], "metadata": our_metadata(row.id)}
     try:
         result = graph_for(page).send_message(
             page.facebook_page_id,

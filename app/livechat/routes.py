@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, render_template, request, stream_with_context
+from flask import Response, abort, render_template, request
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
 
 from app.core import events, policy
-from app.core.auth import visible_pages
 from app.core.db import parse_id
 from app.core.messages.models import Message
-from app.extensions import db, redis_client
+from app.extensions import db
 from app.livechat import bp, inbox, services
 from app.livechat.models import Conversation, ConversationStatus, Note
 from app.livechat.services import LiveChatError
@@ -182,17 +181,4 @@ def note_item(conversation_id: int, note_id: int) -> str:
 @login_required
 def stream() -> Response:
     """Server-sent events for this operator: their workspace, and only the Pages they may see."""
-    workspace_id = current_user.workspace_id
-    page_ids = {page.id for page in visible_pages(current_user)}
-    last_id = request.headers.get("Last-Event-ID") or request.args.get("last_event_id")
-    db.session.remove()  # hold no database connection for as long as the stream stays open
-
-    def allowed(event: events.Event) -> bool:
-        return event.page_id is None or event.page_id in page_ids
-
-    body = events.stream(redis_client.client, workspace_id, last_id=last_id, allowed=allowed)
-    return Response(
-        stream_with_context(body),
-        mimetype="text/event-stream",
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-    )
+    return events.stream_response()

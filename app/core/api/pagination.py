@@ -14,7 +14,7 @@ import marshmallow as ma
 from sqlalchemy import Select
 from sqlalchemy.orm import InstrumentedAttribute
 
-from app.core.db import MAX_ID
+from app.core.db import MAX_ID, parse_id
 from app.extensions import db
 
 DEFAULT_LIMIT = 50
@@ -34,12 +34,10 @@ def decode_cursor(cursor: str) -> int:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
     except (binascii.Error, UnicodeDecodeError) as exc:
         raise ValueError("not a cursor") from exc
-    digits = raw.removeprefix(_CURSOR_VERSION)
-    if not raw.startswith(_CURSOR_VERSION) or not digits.isdigit() or len(digits) > 10:
+    last_id = parse_id(raw.removeprefix(_CURSOR_VERSION))
+    if not raw.startswith(_CURSOR_VERSION) or last_id is None:
         raise ValueError("not a cursor")
-    if int(digits) > MAX_ID:
-        raise ValueError("not a cursor")
-    return int(digits)
+    return last_id
 
 
 class Id(ma.fields.Integer):

@@ -126,14 +126,22 @@ class GraphTransport:
         A failure of the whole request raises; failures of single operations are returned
         in their BatchResult, classified like any other Graph error.
         """
+        return self.batch_with_usage(operations)[0]
+
+    def batch_with_usage(
+        self, operations: Sequence[BatchOperation]
+    ) -> tuple[list[BatchResult], Usage]:
+        """`batch`, with the usage headers of the whole reply (where Facebook reports how close
+        the app and Page are to their limits)."""
         form = self._signed({"include_headers": False, "batch": batch_field(operations)})
         response = self._call("POST", self.url(""), form=form, retry=False)
-        return parse_batch_reply(
+        results = parse_batch_reply(
             response.data,
             len(operations),
             http_status=response.status,
             secrets=self._secrets(self.url(""), form),
         )
+        return results, response.usage
 
     def _auth_params(self, token: str | None) -> dict[str, str]:
         if not token:

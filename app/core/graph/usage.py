@@ -32,6 +32,12 @@ class Usage:
         """The highest call_count / total_time / total_cputime across every header (0 if none)."""
         return max((_percent_values(self._usage_objects())), default=0.0)
 
+    def max_percent_excluding(self, buc_type: str) -> float:
+        """`max_percent`, leaving out business use case entries of `buc_type` (e.g. "messenger",
+        whose per-second figure is a pace rather than a limit running out)."""
+        objects = (obj for obj in self._usage_objects() if obj.get("type") != buc_type)
+        return max(_percent_values(objects), default=0.0)
+
     @property
     def regain_seconds(self) -> float:
         """The longest BUC `estimated_time_to_regain_access`, converted from minutes to seconds."""

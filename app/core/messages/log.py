@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import selectinload
 
 from app.core import events
-from app.core.db import from_epoch_ms, insert_ignore, utcnow
+from app.core.db import from_epoch_ms, insert_ignore, parse_id, utcnow
 from app.core.inbound import Kind, MessagingEvent
 from app.core.messages.models import Direction, Message, MessageStatus
 from app.core.models import Page
@@ -21,6 +21,17 @@ from app.core.subscribers.models import Subscriber
 from app.extensions import db
 
 OUR_METADATA = "herald:"
+
+
+def our_metadata(message_id: int) -> str:
+    """The metadata Herald sends with its message `message_id`: the echo names the message."""
+    return f"{OUR_METADATA}{message_id}"
+
+
+def our_message_id(metadata: str | None) -> int | None:
+    """The id of Herald's message that an echo's metadata names (None: not one of ours)."""
+    text = metadata or ""
+    return parse_id(text.removeprefix(OUR_METADATA)) if text.startswith(OUR_METADATA) else None
 
 
 def _kind(event: MessagingEvent) -> str:
@@ -103,9 +114,9 @@ def log_inbound(page: Page, subscriber: Subscriber, event: MessagingEvent) -> in
 
 def log_echo(page: Page, subscriber: Subscriber, event: MessagingEvent) -> int | None:
     """Match the echo of Herald's own send by its metadata; record other senders' messages."""
-    metadata = event.metadata or ""
-    if metadata.startswith(OUR_METADATA) and metadata[len(OUR_METADATA) :].isdigit():
-        ours = db.session.get(Message, int(metadata[len(OUR_METADATA) :]))
+    ours_id = our_message_id(event.metadata)
+    if ours_id is not None:
+        ours = db.session.get(Message, ours_id)
         if ours is not None and ours.page_id == page.id:
             ours.mid = ours.mid or event.mid
             if ours.status in {MessageStatus.QUEUED, MessageStatus.UNCERTAIN}:
